@@ -1,0 +1,1 @@
+"""The workstation: composition root of ``recist`` and ``viewer``."""

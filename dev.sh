@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# One entry point for a newcomer and for CI:
+#   bash dev.sh run    set everything up, then run the main job
+#   bash dev.sh test   set everything up, then run the whole test suite
+# Set-up is idempotent: system libraries for Qt (apt-get, when missing), a virtual environment
+# in .venv with the pinned packages, and the project installed in editable mode.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+
+setup() {
+    bash tools/system-deps.sh
+    if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+        echo "dev.sh: Python 3.11 or newer is needed; $PYTHON is $("$PYTHON" --version 2>&1)" >&2
+        exit 1
+    fi
+    if [ ! -x "$VENV/bin/python" ]; then
+        "$PYTHON" -m venv "$VENV"
+    fi
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+        -c constraints.txt -e ".[test]"
+}
+
+run_main() {
+    # Until the workstation window exists, the main job assesses the example read shipped in
+    # resources/examples and prints the explained result a radiologist can check by eye.
+    "$VENV/bin/mrecist" assess resources/examples/read-hcc-ablation.json --format text
+}
+
+run_tests() {
+    echo "== import contracts (lint-imports)"
+    "$VENV/bin/lint-imports"
+    echo "== ruff"
+    "$VENV/bin/ruff" check .
+    echo "== recist tests with nothing but pytest installed (the engine is pure)"
+    if [ ! -x .venv-pure/bin/python ]; then
+        "$PYTHON" -m venv .venv-pure
+    fi
+    .venv-pure/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt pytest
+    PYTHONPATH="$PWD" .venv-pure/bin/python -m pytest -c tests/pure-pytest.ini tests/recist -q
+    echo "== whole test suite"
+    QT_QPA_PLATFORM=offscreen "$VENV/bin/python" -m pytest -q
+}
+
+case "${1:-run}" in
+    run) setup; run_main ;;
+    test) setup; run_tests ;;
+    setup) setup ;;
+    *) echo "usage: bash dev.sh [run|test|setup]" >&2; exit 2 ;;
+esac
