@@ -1,0 +1,5 @@
+import sys
+
+from recist.cli import main
+
+sys.exit(main())

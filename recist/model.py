@@ -1,0 +1,136 @@
+"""The read (input) as typed, validated, immutable values.
+
+Built only by :func:`recist.parse.parse_read`, which checks every rule of the read format
+(../shared/contracts/read-format.md). Sizes are integers in tenths of a millimetre.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+
+class Criteria(StrEnum):
+    MRECIST = "mRECIST"
+    RECIST11 = "RECIST1.1"
+
+
+class Role(StrEnum):
+    TARGET = "target"
+    NON_TARGET = "non_target"
+    NEW = "new"
+
+
+class TargetState(StrEnum):
+    MEASURED = "measured"
+    TOO_SMALL = "too_small"
+    ABSENT = "absent"
+    NOT_EVALUATED = "not_evaluated"
+
+
+class NonTargetState(StrEnum):
+    PRESENT = "present"
+    ABSENT = "absent"
+    UNEQUIVOCAL_PROGRESSION = "unequivocal_progression"
+    NOT_EVALUATED = "not_evaluated"
+
+
+class NewState(StrEnum):
+    EQUIVOCAL = "equivocal"
+    UNEQUIVOCAL = "unequivocal"
+
+
+class FindingKind(StrEnum):
+    LESION = "lesion"
+    EFFUSION = "effusion"
+
+
+class Cytology(StrEnum):
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+    NOT_DONE = "not_done"
+
+
+class Response(StrEnum):
+    """Time-point and best overall response categories, spelled as in the contract."""
+
+    CR = "CR"
+    PR = "PR"
+    SD = "SD"
+    PD = "PD"
+    NE = "NE"
+    IR_SD = "IR/SD"  # mRECIST non-target: incomplete response / stable disease
+    NON_CR_NON_PD = "non-CR/non-PD"
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    confirmation_required: bool
+    confirmation_min_days: int
+    sd_min_days: int
+    pd_min_increase_tenth_mm: int
+
+
+@dataclass(frozen=True, slots=True)
+class LesionEntry:
+    """One lesion at one time point.
+
+    ``nodal``, ``ablated``, ``kind`` and ``organ`` are resolved from the lesion's first entry.
+    ``state`` holds the role's state value (a TargetState, NonTargetState or NewState, or
+    ``None`` for a new finding whose state was not given).
+    """
+
+    id: str
+    role: Role
+    organ: str
+    nodal: bool
+    ablated: bool
+    state: TargetState | NonTargetState | NewState | None
+    long_axis_tenth_mm: int | None
+    short_axis_tenth_mm: int | None
+    viable_tenth_mm: int | None
+    typical_hcc_pattern: bool
+    kind: FindingKind
+    cytology: Cytology
+
+    @property
+    def intrahepatic(self) -> bool:
+        return self.organ.strip().lower() == "liver"
+
+    @property
+    def size_tenth_mm(self) -> int | None:
+        """The finding's size: short axis for nodes, long axis otherwise."""
+        return self.short_axis_tenth_mm if self.nodal else self.long_axis_tenth_mm
+
+
+@dataclass(frozen=True, slots=True)
+class TimePoint:
+    date: date
+    lesions: tuple[LesionEntry, ...]
+
+    def entry(self, lesion_id: str) -> LesionEntry | None:
+        for lesion in self.lesions:
+            if lesion.id == lesion_id:
+                return lesion
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """One reader's read of one patient (``mrecist-read/1``)."""
+
+    patient: str
+    reader: str | None
+    criteria: Criteria
+    start_date: date
+    options: Options
+    timepoints: tuple[TimePoint, ...]
+
+    @property
+    def baseline(self) -> TimePoint:
+        return self.timepoints[0]
+
+    @property
+    def follow_ups(self) -> tuple[TimePoint, ...]:
+        return self.timepoints[1:]

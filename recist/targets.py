@@ -1,0 +1,218 @@
+"""Target lesions: the per-lesion value, the sum, and the target response of one time point.
+
+All arithmetic is on integers in tenths of a millimetre; thresholds are the exact integer
+forms of ../shared/reference/criteria.md section 0.2 (contract policy 3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from recist.model import Criteria, LesionEntry, Response, Role, TargetState, TimePoint
+from recist.thresholds import (
+    NODE_NORMAL_BELOW_TENTH_MM,
+    PD_INCREASE_RATIO,
+    PR_DECREASE_RATIO,
+    TOO_SMALL_VALUE_TENTH_MM,
+)
+
+
+def mm(tenths: int) -> str:
+    """Tenths of a mm as a display string in mm with one decimal: 523 -> '52.3'."""
+    sign = "-" if tenths < 0 else ""
+    whole, tenth = divmod(abs(tenths), 10)
+    return f"{sign}{whole}.{tenth}"
+
+
+def pct_tenths(now: int, reference: int) -> int | None:
+    """Percent change from ``reference`` to ``now`` in tenths of a percent, rounded half up
+    (away from zero) from the exact ratio; ``None`` when the reference is 0."""
+    if reference == 0:
+        return None
+    num = 1000 * (now - reference)
+    sign = -1 if num < 0 else 1
+    return sign * ((2 * abs(num) + reference) // (2 * reference))
+
+
+def pct_text(tenths_pct: int | None) -> str:
+    if tenths_pct is None:
+        return "n/a"
+    return ("+" if tenths_pct > 0 else "") + mm(tenths_pct) + " %"
+
+
+def target_value(entry: LesionEntry | None, criteria: Criteria) -> int | None:
+    """The value a target adds to the sum, or ``None`` when it is missing/not evaluated.
+
+    RECIST 1.1: long axis (short axis for nodes). mRECIST: viable diameter (short axis for
+    nodes, policy 4 / ambiguity A10). ``too_small`` counts 5 mm, ``absent`` 0.
+    """
+    if entry is None:
+        return None
+    state = entry.state
+    if state is TargetState.MEASURED:
+        if entry.nodal:
+            return entry.short_axis_tenth_mm
+        if criteria is Criteria.MRECIST:
+            return entry.viable_tenth_mm
+        return entry.long_axis_tenth_mm
+    if state is TargetState.TOO_SMALL:
+        return TOO_SMALL_VALUE_TENTH_MM
+    if state is TargetState.ABSENT:
+        return 0
+    return None
+
+
+def meets_pr(now: int, baseline: int) -> bool:
+    """Decrease of at least 30 % from baseline: ``10*(B - N) >= 3*B``."""
+    num, den = PR_DECREASE_RATIO
+    return den * (baseline - now) >= num * baseline
+
+
+def meets_pd(now: int, nadir: int, floor_tenth_mm: int) -> bool:
+    """Increase of at least 20 % over the nadir (``5*(N - nadir) >= nadir``, ``N > nadir``)
+    and of at least ``floor_tenth_mm`` in absolute terms."""
+    num, den = PD_INCREASE_RATIO
+    increase = now - nadir
+    return increase > 0 and den * increase >= num * nadir and increase >= floor_tenth_mm
+
+
+@dataclass(frozen=True, slots=True)
+class TargetBaseline:
+    ids: tuple[str, ...]
+    nodal: tuple[bool, ...]
+    sum_tenth_mm: int | None  # None when there are no targets
+
+
+def target_baseline(baseline: TimePoint, criteria: Criteria) -> TargetBaseline:
+    entries = [e for e in baseline.lesions if e.role is Role.TARGET]
+    if not entries:
+        return TargetBaseline((), (), None)
+    values = [target_value(e, criteria) for e in entries]
+    total = sum(v for v in values if v is not None)
+    return TargetBaseline(tuple(e.id for e in entries), tuple(e.nodal for e in entries), total)
+
+
+@dataclass(frozen=True, slots=True)
+class TargetResult:
+    """Target response of one follow-up before the 'PR stands' rule (policy 8)."""
+
+    response: Response
+    sum_tenth_mm: int | None
+    reasons: tuple[str, ...]
+
+
+def _values_text(ids: tuple[str, ...], values: list[int | None]) -> str:
+    parts = []
+    for lesion_id, value in zip(ids, values, strict=True):
+        parts.append(f"{lesion_id} {'not evaluated' if value is None else mm(value)}")
+    return ", ".join(parts)
+
+
+def assess_targets(
+    tp: TimePoint,
+    base: TargetBaseline,
+    criteria: Criteria,
+    nadir: int,
+    nadir_label: str,
+    floor_tenth_mm: int,
+    after_overall_cr: bool,
+) -> TargetResult:
+    """Target response at one follow-up, in the order of policy 5: reappearance after CR,
+    missing targets, CR, PD, PR, SD."""
+    assert base.sum_tenth_mm is not None
+    baseline_sum = base.sum_tenth_mm
+    values = [target_value(tp.entry(i), criteria) for i in base.ids]
+    what = "viable diameters" if criteria is Criteria.MRECIST else "diameters"
+    listing = _values_text(base.ids, values)
+
+    # Policy 7: once an overall CR was assigned, reappearance of any target is PD.
+    if after_overall_cr:
+        back = [
+            lesion_id
+            for lesion_id, value, nodal in zip(base.ids, values, base.nodal, strict=True)
+            if value is not None
+            and (value >= NODE_NORMAL_BELOW_TENTH_MM if nodal else value > 0)
+        ]
+        if back:
+            total = None if None in values else sum(v for v in values if v is not None)
+            return TargetResult(
+                Response.PD,
+                total,
+                (
+                    f"targets ({what}): {listing}",
+                    f"target PD: {', '.join(back)} reappeared after an overall CR "
+                    "(reappearance after CR is progression; EORTC RECIST FAQ, policy 7)",
+                ),
+            )
+
+    missing = [i for i, v in zip(base.ids, values, strict=True) if v is None]
+    if missing:
+        lower = sum(v for v in values if v is not None)
+        if meets_pd(lower, nadir, floor_tenth_mm):
+            return TargetResult(
+                Response.PD,
+                None,
+                (
+                    f"targets ({what}): {listing}",
+                    f"target PD although {', '.join(missing)} not evaluated: the measured "
+                    f"targets alone sum {mm(lower)} mm, {pct_text(pct_tenths(lower, nadir))} "
+                    f"and +{mm(lower - nadir)} mm over the nadir {nadir_label}",
+                ),
+            )
+        return TargetResult(
+            Response.NE,
+            None,
+            (
+                f"targets ({what}): {listing}",
+                f"target NE: {', '.join(missing)} not evaluated and the measured targets "
+                f"alone ({mm(lower)} mm) do not reach PD over the nadir {nadir_label}",
+            ),
+        )
+
+    total = sum(v for v in values if v is not None)
+    head = f"targets ({what}): {listing}; sum {mm(total)} mm"
+    compare = (
+        f"vs baseline {mm(baseline_sum)} mm: {pct_text(pct_tenths(total, baseline_sum))}; "
+        f"vs nadir {nadir_label}: {pct_text(pct_tenths(total, nadir))}"
+    )
+    non_nodal_zero = all(
+        v == 0 for v, nodal in zip(values, base.nodal, strict=True) if not nodal
+    )
+    nodes_normal = all(
+        v is not None and v < NODE_NORMAL_BELOW_TENTH_MM
+        for v, nodal in zip(values, base.nodal, strict=True)
+        if nodal
+    )
+    if non_nodal_zero and nodes_normal:
+        rule = (
+            "no viable (arterially enhancing) tissue left in any target"
+            if criteria is Criteria.MRECIST
+            else "all non-nodal targets gone"
+        )
+        if any(base.nodal):
+            rule += " and every nodal target under 10 mm short axis"
+        return TargetResult(Response.CR, total, (head, compare, f"target CR: {rule}"))
+    if meets_pd(total, nadir, floor_tenth_mm):
+        floor_text = f" and >= {mm(floor_tenth_mm)} mm" if floor_tenth_mm else ""
+        return TargetResult(
+            Response.PD,
+            total,
+            (
+                head,
+                compare,
+                f"target PD: +{mm(total - nadir)} mm over the nadir, >= 20 %{floor_text}",
+            ),
+        )
+    if meets_pr(total, baseline_sum):
+        return TargetResult(
+            Response.PR,
+            total,
+            (head, compare, "target PR: decrease of at least 30 % from baseline"),
+        )
+    why = "less than 30 % decrease from baseline and no PD over the nadir"
+    if meets_pd(total, nadir, 0):
+        why = (
+            f"+20 % over the nadir but only +{mm(total - nadir)} mm "
+            f"(PD needs >= {mm(floor_tenth_mm)} mm)"
+        )
+    return TargetResult(Response.SD, total, (head, compare, f"target SD: {why}"))
