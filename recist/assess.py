@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from recist.ablation import AblationOutcome, ablation_outcomes
 from recist.conformance import Warning, baseline_warnings
@@ -35,10 +35,9 @@ OUTPUT_SCHEMA = "mrecist-assessment/1"
 CAUSE_ORDER = ("target", "non_target", "new_lesion", "local_tumor_progression")
 
 
-@dataclass(frozen=True, slots=True)
-class TimePointAssessment:
+class TimePointAssessment(NamedTuple):
     """The assessment of one time point. Sizes in tenths of a mm, percentages in tenths of a
-    percent (exact values are kept; rounding happens only for display)."""
+    percent (exact values are kept; rounding happens only for display). Immutable."""
 
     date: date
     days_from_start: int

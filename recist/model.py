@@ -6,9 +6,10 @@ Built only by :func:`recist.parse.parse_read`, which checks every rule of the re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Criteria(StrEnum):
@@ -72,9 +73,8 @@ class Options:
     pd_min_increase_tenth_mm: int
 
 
-@dataclass(frozen=True, slots=True)
-class LesionEntry:
-    """One lesion at one time point.
+class LesionEntry(NamedTuple):
+    """One lesion at one time point (immutable; a NamedTuple because reads hold many).
 
     ``nodal``, ``ablated``, ``kind`` and ``organ`` are resolved from the lesion's first entry.
     ``state`` holds the role's state value (a TargetState, NonTargetState or NewState, or
@@ -108,12 +108,13 @@ class LesionEntry:
 class TimePoint:
     date: date
     lesions: tuple[LesionEntry, ...]
+    _by_id: dict[str, LesionEntry] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {lesion.id: lesion for lesion in self.lesions})
 
     def entry(self, lesion_id: str) -> LesionEntry | None:
-        for lesion in self.lesions:
-            if lesion.id == lesion_id:
-                return lesion
-        return None
+        return self._by_id.get(lesion_id)
 
 
 @dataclass(frozen=True, slots=True)

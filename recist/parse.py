@@ -219,107 +219,157 @@ class _LesionHistory:
         self.where = where
 
 
-def _needed_value(role_criteria: Criteria, nodal: bool) -> str:
-    if nodal:
-        return "short_axis_mm"
-    return "viable_mm" if role_criteria is Criteria.MRECIST else "long_axis_mm"
+_ROLES = {member.value: member for member in Role}
+_TARGET_STATES = {member.value: member for member in TargetState}
+_NON_TARGET_STATES = {member.value: member for member in NonTargetState}
+_NEW_STATES = {member.value: member for member in NewState}
+_INF = float("inf")
+
+
+def _size(
+    chk: _Checker, raw: dict[str, Any], value: Any, key: str, i: int, j: int
+) -> int | None:
+    """A size in tenths of a mm: fast for plain numbers, else the checker's message."""
+    if value is None:
+        return None
+    kind = type(value)
+    if kind is float and 0.0 <= value < _INF:
+        return to_tenth_mm(value)
+    if kind is int and value >= 0:
+        return value * 10
+    return chk.size(raw, key, _lp(i, j))
+
+
+def _lp(i: int, j: int, suffix: str = ".") -> str:
+    """Field-path prefix of lesion ``j`` of time point ``i`` (built only for messages)."""
+    return f"timepoints[{i}].lesions[{j}]{suffix}"
 
 
 def _parse_lesion(
     chk: _Checker,
     raw: Any,
-    path: str,
-    index_tp: int,
+    i: int,
+    j: int,
     criteria: Criteria | None,
     history: dict[str, _LesionHistory],
 ) -> LesionEntry | None:
-    if not isinstance(raw, dict):
-        chk.add(path, f"must be an object, got {_kind_of(raw)}")
+    if type(raw) is not dict:
+        chk.add(_lp(i, j, ""),
+                f"must be an object, got {_kind_of(raw)}")
         return None
-    p = path + "."
+    # Each field: a fast check for the plainly valid value, else the checker's message (the
+    # path is built only then).
     before = len(chk.problems)
-    lesion_id = chk.string(raw, "id", p, required=True)
-    role = chk.enum(raw, "role", p, Role)
-    if raw.get("role") is None:
-        chk.add(p + "role", "is required")
-    organ = chk.string(raw, "organ", p, required=True)
-    nodal = chk.boolean(raw, "nodal", p)
-    ablated = chk.boolean(raw, "ablated", p)
-    kind = chk.enum(raw, "kind", p, FindingKind)
-    cytology = chk.enum(raw, "cytology", p, Cytology, Cytology.NOT_DONE)
-    typical = chk.boolean(raw, "typical_hcc_pattern", p)
-    long_axis = chk.size(raw, "long_axis_mm", p)
-    short_axis = chk.size(raw, "short_axis_mm", p)
-    viable = chk.size(raw, "viable_mm", p)
+    get = raw.get
+    value = get("id")
+    lesion_id = value if type(value) is str and value.strip() else (
+        chk.string(raw, "id", _lp(i, j), required=True))
+    value = get("role")
+    role = _ROLES.get(value) if type(value) is str else None
+    if role is None:
+        if value is None:
+            chk.add(_lp(i, j) + "role", "is required")
+        else:
+            chk.enum(raw, "role", _lp(i, j), Role)
+    value = get("organ")
+    organ = value if type(value) is str and value.strip() else (
+        chk.string(raw, "organ", _lp(i, j), required=True))
+    value = get("nodal")
+    nodal = value if value is None or type(value) is bool else chk.boolean(raw, "nodal", _lp(i, j))
+    value = get("ablated")
+    ablated = value if value is None or type(value) is bool else (
+        chk.boolean(raw, "ablated", _lp(i, j)))
+    value = get("typical_hcc_pattern")
+    typical = value if value is None or type(value) is bool else (
+        chk.boolean(raw, "typical_hcc_pattern", _lp(i, j)))
+    kind = chk.enum(raw, "kind", _lp(i, j), FindingKind) if "kind" in raw else None
+    cytology = (
+        chk.enum(raw, "cytology", _lp(i, j), Cytology, Cytology.NOT_DONE)
+        if "cytology" in raw else Cytology.NOT_DONE
+    )
+    long_axis = _size(chk, raw, get("long_axis_mm"), "long_axis_mm", i, j)
+    short_axis = _size(chk, raw, get("short_axis_mm"), "short_axis_mm", i, j)
+    viable = _size(chk, raw, get("viable_mm"), "viable_mm", i, j)
 
     if lesion_id is None or role is None or organ is None:
         return None
     first = history.get(lesion_id)
     if first is None:
-        if role is Role.TARGET and index_tp > 0:
+        if role is Role.TARGET and i > 0:
             chk.add(
-                p + "id",
+                _lp(i, j) + "id",
                 f"target {_show(lesion_id)} first appears after baseline; "
                 "targets are fixed at baseline",
             )
-        if role is Role.NEW and index_tp == 0:
-            chk.add(p + "role", f"a new finding ({_show(lesion_id)}) cannot be at baseline")
+        if role is Role.NEW and i == 0:
+            chk.add(_lp(i, j) + "role", f"a new finding ({_show(lesion_id)}) cannot be at baseline")
         first = _LesionHistory(
             role,
             organ,
             bool(nodal),
             bool(ablated),
             kind or FindingKind.LESION,
-            f"timepoints[{index_tp}]",
+            f"timepoints[{i}]",
         )
         history[lesion_id] = first
     else:
         if role is not first.role:
             chk.add(
-                p + "role",
+                _lp(i, j) + "role",
                 f"lesion {_show(lesion_id)} is {first.role.value} at {first.where}; "
                 f"a lesion keeps its role for the whole read, got {_show(role.value)}",
             )
-        for key, value, fixed in (
-            ("nodal", nodal, first.nodal),
-            ("ablated", ablated, first.ablated),
-            ("kind", kind, first.kind),
-        ):
-            if value is not None and value != fixed:
+        for key, value, fixed in (("nodal", nodal, first.nodal),
+                                  ("ablated", ablated, first.ablated), ("kind", kind, first.kind)):
+            if value is not None and value != fixed:  # may omit, may not change (policy 2)
                 shown = fixed.value if isinstance(fixed, FindingKind) else fixed
                 chk.add(
-                    p + key,
+                    _lp(i, j) + key,
                     f"fixed by the lesion's first entry ({first.where}: {_show(shown)}), "
                     f"got {_show(raw.get(key))}",
                 )
 
+    raw_state = get("state")
     state: TargetState | NonTargetState | NewState | None
     if role is Role.TARGET:
-        state = chk.enum(raw, "state", p, TargetState, TargetState.MEASURED)
-        if state is TargetState.NOT_EVALUATED and index_tp == 0:
-            chk.add(p + "state", "a baseline target must be evaluated, got \"not_evaluated\"")
+        if raw_state is None:
+            state = TargetState.MEASURED
+        else:
+            state = _TARGET_STATES.get(raw_state) if type(raw_state) is str else None
+            if state is None:
+                state = chk.enum(raw, "state", _lp(i, j), TargetState, TargetState.MEASURED)
+        if state is TargetState.NOT_EVALUATED and i == 0:
+            chk.add(_lp(i, j) + "state", 'a baseline target must be evaluated, got "not_evaluated"')
         if state is TargetState.MEASURED and criteria is not None:
-            needed = _needed_value(criteria, first.nodal)
-            value = {"short_axis_mm": short_axis, "viable_mm": viable}.get(needed, long_axis)
-            if value is None and raw.get(needed) is None:
+            if first.nodal:
+                needed, value = "short_axis_mm", short_axis
+            elif criteria is Criteria.MRECIST:
+                needed, value = "viable_mm", viable
+            else:
+                needed, value = "long_axis_mm", long_axis
+            if value is None and get(needed) is None:
                 what = "nodal" if first.nodal else "non-nodal"
                 chk.add(
-                    p + needed,
+                    _lp(i, j) + needed,
                     f"required for a measured {what} target under {criteria.value}",
                 )
     elif role is Role.NON_TARGET:
-        state = chk.enum(raw, "state", p, NonTargetState)
-        if raw.get("state") is None:
+        state = _NON_TARGET_STATES.get(raw_state) if type(raw_state) is str else None
+        if raw_state is None:
             allowed = ", ".join(s.value for s in NonTargetState)
-            chk.add(p + "state", f"is required for a non_target lesion ({allowed})")
+            chk.add(_lp(i, j) + "state", f"is required for a non_target lesion ({allowed})")
+        elif state is None:
+            chk.enum(raw, "state", _lp(i, j), NonTargetState)
     else:
-        state = chk.enum(raw, "state", p, NewState)
+        state = _NEW_STATES.get(raw_state) if type(raw_state) is str else None
+        if state is None and raw_state is not None:
+            chk.enum(raw, "state", _lp(i, j), NewState)
         needs_state = first.kind is FindingKind.LESION and not (
             criteria is Criteria.MRECIST and first.organ.strip().lower() == "liver"
         )
-        if needs_state and raw.get("state") is None and criteria is not None:
+        if needs_state and raw_state is None and criteria is not None:
             chk.add(
-                p + "state",
+                _lp(i, j) + "state",
                 f"is required for this new finding under {criteria.value} "
                 "(equivocal or unequivocal)",
             )
@@ -327,18 +377,8 @@ def _parse_lesion(
     if len(chk.problems) != before:
         return None
     return LesionEntry(
-        id=lesion_id,
-        role=first.role,
-        organ=first.organ,
-        nodal=first.nodal,
-        ablated=first.ablated,
-        state=state,
-        long_axis_tenth_mm=long_axis,
-        short_axis_tenth_mm=short_axis,
-        viable_tenth_mm=viable,
-        typical_hcc_pattern=bool(typical),
-        kind=first.kind,
-        cytology=cytology,
+        lesion_id, first.role, first.organ, first.nodal, first.ablated, state,
+        long_axis, short_axis, viable, bool(typical), first.kind, cytology,
     )
 
 
@@ -400,12 +440,12 @@ def parse_read(obj: Any) -> Read:
             entries: list[LesionEntry] = []
             seen: set[str] = set()
             for j, raw_lesion in enumerate(raw_lesions):
-                lpath = f"{path}.lesions[{j}]"
-                entry = _parse_lesion(chk, raw_lesion, lpath, i, criteria, history)
+                entry = _parse_lesion(chk, raw_lesion, i, j, criteria, history)
                 if entry is None:
                     continue
                 if entry.id in seen:
-                    chk.add(f"{lpath}.id", f"{_show(entry.id)} is listed twice at this time point")
+                    chk.add(_lp(i, j, ".id"),
+                            f"{_show(entry.id)} is listed twice at this time point")
                     continue
                 seen.add(entry.id)
                 entries.append(entry)

@@ -19,9 +19,7 @@ from recist.thresholds import (
 
 def mm(tenths: int) -> str:
     """Tenths of a mm as a display string in mm with one decimal: 523 -> '52.3'."""
-    sign = "-" if tenths < 0 else ""
-    whole, tenth = divmod(abs(tenths), 10)
-    return f"{sign}{whole}.{tenth}"
+    return f"{tenths / 10:.1f}"
 
 
 def pct_tenths(now: int, reference: int) -> int | None:
