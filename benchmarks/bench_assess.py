@@ -120,12 +120,16 @@ def run_pyrecist(frame: Any) -> Any:
     return Evaluator(reader).evaluate_recist()
 
 
-def agreement(reads: list[dict[str, Any]], results: list[Any], frame_out: Any) -> tuple[int, int]:
-    """Time points where both tools give a category pyrecist can express (PR/SD/PD), before
-    the first PD, for RECIST 1.1 reads with every target measured at every time point."""
+def agreement(
+    reads: list[dict[str, Any]], results: list[Any], frame_out: Any
+) -> tuple[int, int, list[str]]:
+    """Time points where both tools give a category pyrecist can express (PR/SD/PD), up to
+    the first overall PD (pyrecist knows no non-targets or new lesions), for RECIST 1.1 reads
+    with every target measured at every time point. Returns (agree, total, disagreements)."""
     theirs = {(row.patient_id, row.current_date): row.classification
               for row in frame_out.itertuples()}
     agree = total = 0
+    disagreements: list[str] = []
     for doc, result in zip(reads, results, strict=True):
         if doc["criteria"] != "RECIST1.1":
             continue
@@ -141,9 +145,15 @@ def agreement(reads: list[dict[str, Any]], results: list[Any], frame_out: Any) -
             total += 1
             mine = "PR" if tp.target.value == "PR" else tp.target_by_sums.value
             agree += mine == theirs[key]
-            if tp.target_by_sums.value == "PD":
+            if mine != theirs[key]:
+                disagreements.append(
+                    f"{doc['patient']} {tp.date}: ours {mine}, pyrecist {theirs[key]} "
+                    f"(sum {tp.sum_tenth_mm / 10} mm, nadir {tp.nadir_sum_tenth_mm / 10} mm, "
+                    f"baseline {tp.baseline_sum_tenth_mm / 10} mm)"
+                )
+            if tp.overall.value == "PD":
                 break
-    return agree, total
+    return agree, total, disagreements
 
 
 def main() -> None:
@@ -189,7 +199,7 @@ def main() -> None:
         frame_out = run_pyrecist(frame)
         pyrecist_times.append(time.perf_counter() - t0)
     theirs_s = statistics.median(pyrecist_times)
-    agree, total = agreement(reads, results, frame_out)
+    agree, total, disagreements = agreement(reads, results, frame_out)
 
     print(f"machine: {platform.processor() or platform.machine()}, Python "
           f"{platform.python_version()}, {args.reads} reads x {args.timepoints} time points, "
@@ -203,6 +213,8 @@ def main() -> None:
     print(f"pyrecist 0.1.0 on the target-only part ({len(frame)} rows): {theirs_s:.3f} s")
     print(f"ratio pyrecist / ours: {theirs_s / ours_s:.1f}x")
     print(f"target-response agreement where pyrecist's rules apply: {agree}/{total}")
+    for line in disagreements:
+        print(f"  differs: {line}")
 
 
 if __name__ == "__main__":

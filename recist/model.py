@@ -6,7 +6,7 @@ Built only by :func:`recist.parse.parse_read`, which checks every rule of the re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import NamedTuple
@@ -104,17 +104,19 @@ class LesionEntry(NamedTuple):
         return self.short_axis_tenth_mm if self.nodal else self.long_axis_tenth_mm
 
 
-@dataclass(frozen=True, slots=True)
-class TimePoint:
+class TimePoint(NamedTuple):
+    """One time point: its date and the lesions listed, with an index by lesion id."""
+
     date: date
     lesions: tuple[LesionEntry, ...]
-    _by_id: dict[str, LesionEntry] = field(init=False, repr=False, compare=False)
+    by_id: dict[str, LesionEntry]
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_id", {lesion.id: lesion for lesion in self.lesions})
+    @classmethod
+    def of(cls, when: date, lesions: tuple[LesionEntry, ...]) -> TimePoint:
+        return cls(when, lesions, {lesion.id: lesion for lesion in lesions})
 
     def entry(self, lesion_id: str) -> LesionEntry | None:
-        return self._by_id.get(lesion_id)
+        return self.by_id.get(lesion_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -456,7 +456,7 @@ def parse_read(obj: Any) -> Read:
                         "the baseline needs at least one target or non-target lesion",
                     )
             if tp_date is not None:
-                timepoints.append(TimePoint(tp_date, tuple(entries)))
+                timepoints.append(TimePoint.of(tp_date, tuple(entries)))
 
     if chk.problems:
         raise ReadError(chk.problems)
