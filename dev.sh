@@ -35,6 +35,8 @@ run_tests() {
     "$VENV/bin/lint-imports"
     echo "== ruff"
     "$VENV/bin/ruff" check .
+    echo "== mypy --strict on the criteria engine"
+    "$VENV/bin/mypy" --strict recist
     echo "== recist tests with nothing but pytest installed (the engine is pure)"
     if [ ! -x .venv-pure/bin/python ]; then
         "$PYTHON" -m venv .venv-pure

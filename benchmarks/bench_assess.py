@@ -32,8 +32,9 @@ START = date(2024, 1, 8)
 
 
 def generate_reads(n_reads: int, n_timepoints: int, seed: int) -> list[dict[str, Any]]:
-    """Plausible reads: 1-5 targets (some nodal, some ablated), 0-2 non-targets, occasional
-    new findings; sums drift with a per-patient trend."""
+    """Plausible reads for the ablation trial (at most 5 lesions per patient): 1-5 targets
+    (some nodal, some ablated), up to 2 non-targets within the 5, occasional new findings and
+    missing measurements; sums drift with a per-patient trend."""
     rng = random.Random(seed)
     reads = []
     for p in range(n_reads):
@@ -44,7 +45,7 @@ def generate_reads(n_reads: int, n_timepoints: int, seed: int) -> list[dict[str,
             nodal = t == 4 or (t > 1 and rng.random() < 0.15)
             base = rng.uniform(15, 45) if nodal else rng.uniform(10, 50)
             targets.append((f"T{t + 1}", nodal, round(base, 1), rng.random() < 0.3))
-        n_non = rng.randint(0, 2)
+        n_non = rng.randint(0, min(2, 5 - n_targets))
         trend = rng.uniform(-0.25, 0.2)
         timepoints = []
         for k in range(n_timepoints):

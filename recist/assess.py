@@ -8,6 +8,7 @@ document of ../shared/contracts/read-format.md.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
@@ -39,13 +40,13 @@ class TimePointAssessment(NamedTuple):
     """The assessment of one time point. Sizes in tenths of a mm, percentages in tenths of a
     percent (exact values are kept; rounding happens only for display). Immutable."""
 
-    date: date
+    date: datetime.date
     days_from_start: int
     is_baseline: bool
     sum_tenth_mm: int | None
     baseline_sum_tenth_mm: int | None
     nadir_sum_tenth_mm: int | None
-    nadir_date: date | None
+    nadir_date: datetime.date | None
     change_from_baseline_pct_tenths: int | None
     change_from_nadir_pct_tenths: int | None
     target: Response | None
@@ -140,12 +141,12 @@ def _pr_stands_from(
     itself meets the PR (or CR) threshold.
     """
     responding = (Response.PR, Response.CR)
+    if not options.confirmation_required:
+        return next((i for i, response in enumerate(raw) if response in responding), None)
     end = len(raw) if first_pd is None else first_pd
     for i in range(end):
         if raw[i] not in responding:
             continue
-        if not options.confirmation_required:
-            return i
         for j in range(i + 1, end):
             if raw[j] in responding and (dates[j] - dates[i]).days >= (
                 options.confirmation_min_days
@@ -190,13 +191,13 @@ def assess(read: Read) -> Assessment:
             if target.sum_tenth_mm is not None and target.sum_tenth_mm < nadir:
                 nadir, nadir_index = target.sum_tenth_mm, index
         nt = assess_non_targets(read, index, nt_first)
-        counts, reasons = new_lesion_reasons(findings, index, date_texts)
+        counts, why_new = new_lesion_reasons(findings, index, date_texts)
         result, why = overall_response(target.response if target else None, nt.response, counts)
         targets.append(target)
         non_targets.append(nt.response)
         nt_reasons.append(nt.reasons)
         new_flags.append(counts)
-        new_reasons.append(reasons)
+        new_reasons.append(why_new)
         overall.append(result)
         overall_reasons.append(why)
         after_overall_cr = after_overall_cr or result is Response.CR
@@ -218,8 +219,7 @@ def assess(read: Read) -> Assessment:
         target_response = raw[i]
         reasons: list[str] = list(target.reasons) if target else []
         overall_i, why = overall[i], overall_reasons[i]
-        end = len(overall) if first_pd is None else first_pd
-        if stands is not None and stands < i < end and target_response is Response.SD:
+        if stands is not None and stands < i and target_response is Response.SD:
             target_response = Response.PR
             reasons.append(
                 f"target PR: a PR stands since {follow_dates[stands]} and the sums do not "

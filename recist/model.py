@@ -6,6 +6,7 @@ Built only by :func:`recist.parse.parse_read`, which checks every rule of the re
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -107,12 +108,12 @@ class LesionEntry(NamedTuple):
 class TimePoint(NamedTuple):
     """One time point: its date and the lesions listed, with an index by lesion id."""
 
-    date: date
+    date: datetime.date
     lesions: tuple[LesionEntry, ...]
     by_id: dict[str, LesionEntry]
 
     @classmethod
-    def of(cls, when: date, lesions: tuple[LesionEntry, ...]) -> TimePoint:
+    def of(cls, when: datetime.date, lesions: tuple[LesionEntry, ...]) -> TimePoint:
         return cls(when, lesions, {lesion.id: lesion for lesion in lesions})
 
     def entry(self, lesion_id: str) -> LesionEntry | None:

@@ -236,7 +236,7 @@ def _size(
     if kind is float and 0.0 <= value < _INF:
         return to_tenth_mm(value)
     if kind is int and value >= 0:
-        return value * 10
+        return int(value) * 10
     return chk.size(raw, key, _lp(i, j))
 
 

@@ -407,6 +407,15 @@ def test_B5_pr_stands_while_the_sum_drifts_up() -> None:
     assert out["best_overall_response"] == "PR"
 
 
+def test_pr_stands_also_when_a_new_lesion_makes_the_time_point_pd() -> None:
+    tps = [(-7, [target("T1", 100.0)]), (56, [target("T1", 65.0)]),
+           (112, [target("T1", 75.0), new("L1", 12.0, organ="lung", state="unequivocal")])]
+    fu = follow_ups(assess_json(read("RECIST1.1", tps)))
+    assert [tp["target_by_sums"] for tp in fu] == ["PR", "SD"]
+    assert [tp["target"] for tp in fu] == ["PR", "PR"]
+    assert [tp["overall"] for tp in fu] == ["PR", "PD"]
+
+
 def test_pr_does_not_stand_before_confirmation() -> None:
     # PR, then SD 4 weeks later: with confirmation the SD stays SD.
     out = assess_json(sums_read("RECIST1.1", [100.0, 70.0, 80.0, 70.0],
