@@ -58,11 +58,11 @@ class AblationOutcome:
 
 def ablation_outcomes(read: Read) -> list[AblationOutcome]:
     """One outcome per ablated lesion, in order of first appearance."""
-    ablated: list[str] = []
-    for tp in read.timepoints:
-        for entry in tp.lesions:
-            if entry.ablated and entry.role is not Role.NEW and entry.id not in ablated:
-                ablated.append(entry.id)
+    ablated = [
+        lesion_id
+        for lesion_id, entry in read.first_entries.items()
+        if entry.ablated and entry.role is not Role.NEW
+    ]
     # Follow-ups after the ablation (start_date); a scan on the day itself is peri-procedural.
     follow_ups = [tp for tp in read.follow_ups if tp.date > read.start_date]
     outcomes = []

@@ -17,7 +17,6 @@ from recist.ablation import AblationOutcome, ablation_outcomes
 from recist.conformance import Warning, baseline_warnings
 from recist.findings import (
     assess_non_targets,
-    first_appearances,
     new_lesion_reasons,
     track_new_findings,
 )
@@ -130,37 +129,47 @@ class Assessment:
         return out
 
 
-def _pr_stands_from(
-    raw: list[Response | None], dates: list[date], first_pd: int | None, options: Options
-) -> int | None:
-    """Index of the follow-up from which a PR stands (policy 8), or ``None``.
+class _StandingPR:
+    """Policy 8: once a PR stands, a later follow-up whose target response by the sums would
+    be SD is PR instead (RECIST Working Group FAQ; a CR also makes a PR stand; NE stays NE).
 
-    ``raw`` holds the target response by the sums for each follow-up. Without confirmation,
-    a PR (or CR) stands from its first time point; with confirmation, from the first later
-    time point, before the first overall PD and at least ``confirmation_min_days`` after, that
-    itself meets the PR (or CR) threshold.
+    Without ``confirmation_required`` a PR (or CR) stands from its first follow-up. With it,
+    from the first later follow-up, before the first overall PD and at least
+    ``confirmation_min_days`` after, that itself meets the PR (or CR) threshold. Both only look
+    back, so the rule is applied in the same single pass as the rest.
     """
-    responding = (Response.PR, Response.CR)
-    if not options.confirmation_required:
-        return next((i for i, response in enumerate(raw) if response in responding), None)
-    end = len(raw) if first_pd is None else first_pd
-    for i in range(end):
-        if raw[i] not in responding:
-            continue
-        for j in range(i + 1, end):
-            if raw[j] in responding and (dates[j] - dates[i]).days >= (
-                options.confirmation_min_days
-            ):
-                return j
-    return None
+
+    __slots__ = ("options", "since", "responding", "pd_seen")
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.since: date | None = None  # the date from which the PR stands
+        self.responding: list[date] = []  # earlier follow-ups meeting PR/CR, unconfirmed
+        self.pd_seen = False
+
+    def applies(self, by_sums: Response | None) -> bool:
+        return self.since is not None and by_sums is Response.SD
+
+    def record(self, when: date, by_sums: Response | None, overall: Response) -> None:
+        if self.since is None and by_sums in (Response.PR, Response.CR):
+            if not self.options.confirmation_required:
+                self.since = when
+            elif not self.pd_seen and overall is not Response.PD:
+                minimum = self.options.confirmation_min_days
+                if any((when - first).days >= minimum for first in self.responding):
+                    self.since = when
+                self.responding.append(when)
+        if overall is Response.PD:
+            self.pd_seen = True
 
 
 def assess(read: Read) -> Assessment:
     """Assess a validated read (see :func:`recist.parse.parse_read`)."""
     criteria = read.criteria
     options = read.options
+    start_date = read.start_date
     base = target_baseline(read.baseline, criteria)
-    nt_first = first_appearances(read, Role.NON_TARGET)
+    nt_first = read.first_appearances(Role.NON_TARGET)
     findings = track_new_findings(read)
     dates = [tp.date for tp in read.timepoints]
     date_texts = [d.isoformat() for d in dates]
@@ -168,94 +177,72 @@ def assess(read: Read) -> Assessment:
     baseline_sum = base.sum_tenth_mm
     nadir = baseline_sum
     nadir_index = 0
+    floor = options.pd_min_increase_tenth_mm
     after_overall_cr = False
-    targets: list[TargetResult | None] = []
-    non_targets: list[Response | None] = []
-    nt_reasons: list[tuple[str, ...]] = []
-    new_flags: list[bool] = []
-    new_reasons: list[tuple[str, ...]] = []
-    overall: list[Response] = []
-    overall_reasons: list[str] = []
-    nadirs: list[tuple[int | None, int]] = []
-
-    for index in range(1, len(read.timepoints)):
-        tp = read.timepoints[index]
-        nadirs.append((nadir, nadir_index))
-        target: TargetResult | None = None
-        if baseline_sum is not None and nadir is not None:
-            nadir_label = f"{mm(nadir)} mm ({date_texts[nadir_index]})"
-            target = assess_targets(
-                tp, base, criteria, nadir, nadir_label,
-                options.pd_min_increase_tenth_mm, after_overall_cr,
-            )
-            if target.sum_tenth_mm is not None and target.sum_tenth_mm < nadir:
-                nadir, nadir_index = target.sum_tenth_mm, index
-        nt = assess_non_targets(read, index, nt_first)
-        counts, why_new = new_lesion_reasons(findings, index, date_texts)
-        result, why = overall_response(target.response if target else None, nt.response, counts)
-        targets.append(target)
-        non_targets.append(nt.response)
-        nt_reasons.append(nt.reasons)
-        new_flags.append(counts)
-        new_reasons.append(why_new)
-        overall.append(result)
-        overall_reasons.append(why)
-        after_overall_cr = after_overall_cr or result is Response.CR
-
-    follow_dates = dates[1:]
-    first_pd = next((i for i, r in enumerate(overall) if r is Response.PD), None)
-    raw = [t.response if t else None for t in targets]
-    stands = _pr_stands_from(raw, follow_dates, first_pd, options)
-
+    standing = _StandingPR(options)
+    first_pd: TimePointAssessment | None = None
     timepoints = [
         TimePointAssessment(
-            dates[0], (dates[0] - read.start_date).days, True, baseline_sum, baseline_sum,
+            dates[0], (dates[0] - start_date).days, True, baseline_sum, baseline_sum,
             baseline_sum, dates[0], None, None, None, None, None, None, None,
             (f"baseline sum {mm(baseline_sum)} mm" if baseline_sum is not None
              else "baseline: non-target disease only",),
         )
     ]
-    for i, target in enumerate(targets):
-        target_response = raw[i]
-        reasons: list[str] = list(target.reasons) if target else []
-        overall_i, why = overall[i], overall_reasons[i]
-        if stands is not None and stands < i and target_response is Response.SD:
+    for index in range(1, len(read.timepoints)):
+        tp = read.timepoints[index]
+        when = dates[index]
+        reasons: list[str] = []
+        target: TargetResult | None = None
+        by_sums: Response | None = None
+        nadir_before, nadir_index_before = nadir, nadir_index
+        if nadir is not None:
+            target = assess_targets(
+                tp, base, criteria, nadir, f"{mm(nadir)} mm ({date_texts[nadir_index]})",
+                floor, after_overall_cr,
+            )
+            by_sums = target.response
+            reasons.extend(target.reasons)
+            if target.sum_tenth_mm is not None and target.sum_tenth_mm < nadir:
+                nadir, nadir_index = target.sum_tenth_mm, index
+        nt = assess_non_targets(read, index, nt_first)
+        counts, why_new = new_lesion_reasons(findings, index, date_texts)
+        overall, why = overall_response(by_sums, nt.response, counts)
+        target_response = by_sums
+        if standing.applies(by_sums):
             target_response = Response.PR
             reasons.append(
-                f"target PR: a PR stands since {follow_dates[stands]} and the sums do not "
-                "meet PD (RECIST Working Group FAQ, policy 8)"
+                f"target PR: a PR stands since {standing.since} and the sums do not meet PD "
+                "(RECIST Working Group FAQ, policy 8)"
             )
-            overall_i, why = overall_response(Response.PR, non_targets[i], new_flags[i])
-        reasons.extend(nt_reasons[i])
-        reasons.extend(new_reasons[i])
+            overall, why = overall_response(Response.PR, nt.response, counts)
+        standing.record(when, by_sums, overall)
+        if overall is Response.CR:
+            after_overall_cr = True
+        reasons.extend(nt.reasons)
+        reasons.extend(why_new)
         reasons.append(why)
         total = target.sum_tenth_mm if target else None
-        nadir_i, nadir_index_i = nadirs[i]
-        timepoints.append(
-            TimePointAssessment(
-                date=follow_dates[i],
-                days_from_start=(follow_dates[i] - read.start_date).days,
-                is_baseline=False,
-                sum_tenth_mm=total,
-                baseline_sum_tenth_mm=baseline_sum,
-                nadir_sum_tenth_mm=nadir_i,
-                nadir_date=dates[nadir_index_i] if nadir_i is not None else None,
-                change_from_baseline_pct_tenths=(
-                    pct_tenths(total, baseline_sum)
-                    if total is not None and baseline_sum is not None else None
-                ),
-                change_from_nadir_pct_tenths=(
-                    pct_tenths(total, nadir_i)
-                    if total is not None and nadir_i is not None else None
-                ),
-                target=target_response,
-                target_by_sums=raw[i],
-                non_target=non_targets[i],
-                new_lesions=new_flags[i],
-                overall=overall_i,
-                reasons=tuple(reasons),
-            )
+        assessed = TimePointAssessment(
+            when,
+            (when - start_date).days,
+            False,
+            total,
+            baseline_sum,
+            nadir_before,
+            dates[nadir_index_before] if nadir_before is not None else None,
+            None if total is None else pct_tenths(total, baseline_sum),  # type: ignore[arg-type]
+            None if total is None else pct_tenths(total, nadir_before),  # type: ignore[arg-type]
+            target_response,
+            by_sums,
+            nt.response,
+            counts,
+            overall,
+            tuple(reasons),
         )
+        timepoints.append(assessed)
+        if first_pd is None and overall is Response.PD:
+            first_pd = assessed
 
     best = best_overall_response(
         [(tp.date, tp.overall) for tp in timepoints[1:] if tp.overall is not None],
@@ -269,11 +256,10 @@ def assess(read: Read) -> Assessment:
     outcomes = ablation_outcomes(read)
     events: list[tuple[date, str]] = []
     if first_pd is not None:
-        tp_pd = timepoints[first_pd + 1]
-        if tp_pd.target is Response.PD:
-            events.append((tp_pd.date, "target"))
-        if tp_pd.non_target is Response.PD:
-            events.append((tp_pd.date, "non_target"))
+        if first_pd.target is Response.PD:
+            events.append((first_pd.date, "target"))
+        if first_pd.non_target is Response.PD:
+            events.append((first_pd.date, "non_target"))
     for finding in findings:
         if finding.counted_from is not None and finding.dated_to is not None:
             events.append((dates[finding.dated_to], "new_lesion"))

@@ -24,16 +24,6 @@ from recist.targets import mm
 from recist.thresholds import MRECIST_NEW_LESION_GROWTH_TENTH_MM, MRECIST_NEW_LESION_MIN_TENTH_MM
 
 
-def first_appearances(read: Read, role: Role) -> dict[str, int]:
-    """Lesion id -> index of the first time point listing it, for one role."""
-    first: dict[str, int] = {}
-    for index, tp in enumerate(read.timepoints):
-        for entry in tp.lesions:
-            if entry.role is role and entry.id not in first:
-                first[entry.id] = index
-    return first
-
-
 @dataclass(frozen=True, slots=True)
 class NonTargetResult:
     response: Response | None  # None when the read has no non-target lesions yet
@@ -46,53 +36,50 @@ def assess_non_targets(
     """Non-target response at follow-up ``index``: PD if any shows unequivocal progression,
     else NE if any is not evaluated (or not listed, policy 9), else CR if all are gone, else
     IR/SD (mRECIST) or non-CR/non-PD (RECIST 1.1)."""
-    ids = [lesion_id for lesion_id, first in first_seen.items() if first <= index]
-    if not ids:
+    get = read.timepoints[index].by_id.get
+    states: list[tuple[str, NonTargetState]] = []
+    unlisted: list[str] = []
+    for lesion_id, first in first_seen.items():
+        if first <= index:
+            entry = get(lesion_id)
+            if entry is None:
+                unlisted.append(lesion_id)
+                states.append((lesion_id, NonTargetState.NOT_EVALUATED))
+            else:
+                states.append((lesion_id, entry.state))  # type: ignore[arg-type]
+    if not states:
         return NonTargetResult(None, ())
-    tp = read.timepoints[index]
-    states: dict[str, NonTargetState] = {}
-    for lesion_id in ids:
-        entry = tp.entry(lesion_id)
-        state = entry.state if entry is not None else NonTargetState.NOT_EVALUATED
-        assert isinstance(state, NonTargetState)
-        states[lesion_id] = state
-    listing = ", ".join(f"{i} {s.value.replace('_', ' ')}" for i, s in states.items())
-    mrecist = read.criteria is Criteria.MRECIST
-    progressing = [i for i, s in states.items() if s is NonTargetState.UNEQUIVOCAL_PROGRESSION]
-    if progressing:
-        return NonTargetResult(
-            Response.PD,
-            (f"non-targets: {listing}",
-             f"non-target PD: unequivocal progression of {', '.join(progressing)}"),
-        )
-    unknown = [i for i, s in states.items() if s is NonTargetState.NOT_EVALUATED]
-    if unknown:
-        unlisted = [i for i in unknown if tp.entry(i) is None]
+    kinds = {state for _, state in states}
+    listing = "non-targets: " + ", ".join(
+        [f"{i} {s.value.replace('_', ' ')}" for i, s in states])
+
+    def ids(wanted: NonTargetState) -> str:
+        return ", ".join([i for i, s in states if s is wanted])
+
+    if NonTargetState.UNEQUIVOCAL_PROGRESSION in kinds:
+        return NonTargetResult(Response.PD, (
+            listing,
+            "non-target PD: unequivocal progression of "
+            + ids(NonTargetState.UNEQUIVOCAL_PROGRESSION),
+        ))
+    if NonTargetState.NOT_EVALUATED in kinds:
         note = f" ({', '.join(unlisted)} not listed at this time point)" if unlisted else ""
-        return NonTargetResult(
-            Response.NE,
-            (f"non-targets: {listing}",
-             f"non-target NE: {', '.join(unknown)} not evaluated{note}"),
-        )
-    if all(s is NonTargetState.ABSENT for s in states.values()):
+        return NonTargetResult(Response.NE, (
+            listing, f"non-target NE: {ids(NonTargetState.NOT_EVALUATED)} not evaluated{note}"))
+    if len(kinds) == 1 and NonTargetState.ABSENT in kinds:
         gone = (
             "intratumoral arterial enhancement gone from all non-targets"
-            if mrecist
+            if read.criteria is Criteria.MRECIST
             else "all non-target lesions gone"
         )
-        return NonTargetResult(Response.CR, (f"non-targets: {listing}", f"non-target CR: {gone}"))
-    present = [i for i, s in states.items() if s is NonTargetState.PRESENT]
-    if mrecist:
-        return NonTargetResult(
-            Response.IR_SD,
-            (f"non-targets: {listing}",
-             f"non-target IR/SD: arterial enhancement persists in {', '.join(present)}"),
-        )
-    return NonTargetResult(
-        Response.NON_CR_NON_PD,
-        (f"non-targets: {listing}",
-         f"non-target non-CR/non-PD: {', '.join(present)} persist"),
-    )
+        return NonTargetResult(Response.CR, (listing, f"non-target CR: {gone}"))
+    if read.criteria is Criteria.MRECIST:
+        return NonTargetResult(Response.IR_SD, (
+            listing,
+            "non-target IR/SD: arterial enhancement persists in " + ids(NonTargetState.PRESENT),
+        ))
+    return NonTargetResult(Response.NON_CR_NON_PD, (
+        listing, f"non-target non-CR/non-PD: {ids(NonTargetState.PRESENT)} persist"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +113,14 @@ def _size_text(size: int | None) -> str:
 def track_new_findings(read: Read) -> list[NewFinding]:
     """Decide, for every new finding, when it counts and to which date it is dated."""
     entries: dict[str, list[tuple[int, LesionEntry]]] = {}
-    for index, tp in enumerate(read.timepoints):
-        for entry in tp.lesions:
-            if entry.role is Role.NEW:
-                entries.setdefault(entry.id, []).append((index, entry))
+    timepoints = read.timepoints
+    for lesion_id, first in read.first_seen.items():
+        if read.first_entries[lesion_id].role is Role.NEW:
+            history = entries[lesion_id] = []
+            for index in range(first, len(timepoints)):
+                entry = timepoints[index].by_id.get(lesion_id)
+                if entry is not None:
+                    history.append((index, entry))
     findings: list[NewFinding] = []
     mrecist = read.criteria is Criteria.MRECIST
     for lesion_id, history in entries.items():

@@ -130,6 +130,15 @@ class Read:
     start_date: date
     options: Options
     timepoints: tuple[TimePoint, ...]
+    # Every lesion's first entry, in order of first appearance, and the index of the time
+    # point that first lists it (built once by the parser).
+    first_entries: dict[str, LesionEntry]
+    first_seen: dict[str, int]
+
+    def first_appearances(self, role: Role) -> dict[str, int]:
+        """Lesion id -> index of the first time point listing it, for one role."""
+        first = self.first_entries
+        return {i: n for i, n in self.first_seen.items() if first[i].role is role}
 
     @property
     def baseline(self) -> TimePoint:

@@ -461,6 +461,13 @@ def parse_read(obj: Any) -> Read:
     if chk.problems:
         raise ReadError(chk.problems)
     assert patient is not None and criteria is not None and start_date is not None
+    first_entries: dict[str, LesionEntry] = {}
+    first_seen: dict[str, int] = {}
+    for index, tp in enumerate(timepoints):
+        for entry in tp.lesions:
+            if entry.id not in first_seen:
+                first_seen[entry.id] = index
+                first_entries[entry.id] = entry
     return Read(
         patient=patient,
         reader=reader,
@@ -468,6 +475,8 @@ def parse_read(obj: Any) -> Read:
         start_date=start_date,
         options=options,
         timepoints=tuple(timepoints),
+        first_entries=first_entries,
+        first_seen=first_seen,
     )
 
 
