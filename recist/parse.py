@@ -275,7 +275,8 @@ def _parse_lesion(
     organ = value if type(value) is str and value.strip() else (
         chk.string(raw, "organ", _lp(i, j), required=True))
     value = get("nodal")
-    nodal = value if value is None or type(value) is bool else chk.boolean(raw, "nodal", _lp(i, j))
+    nodal = value if value is None or type(value) is bool else (
+        chk.boolean(raw, "nodal", _lp(i, j)))
     value = get("ablated")
     ablated = value if value is None or type(value) is bool else (
         chk.boolean(raw, "ablated", _lp(i, j)))
@@ -319,15 +320,22 @@ def _parse_lesion(
                 f"lesion {_show(lesion_id)} is {first.role.value} at {first.where}; "
                 f"a lesion keeps its role for the whole read, got {_show(role.value)}",
             )
-        for key, value, fixed in (("nodal", nodal, first.nodal),
-                                  ("ablated", ablated, first.ablated), ("kind", kind, first.kind)):
-            if value is not None and value != fixed:  # may omit, may not change (policy 2)
-                shown = fixed.value if isinstance(fixed, FindingKind) else fixed
-                chk.add(
-                    _lp(i, j) + key,
-                    f"fixed by the lesion's first entry ({first.where}: {_show(shown)}), "
-                    f"got {_show(raw.get(key))}",
-                )
+        # nodal, ablated and kind: a later entry may omit them, not change them (policy 2).
+        if (
+            (nodal is not None and nodal is not first.nodal)
+            or (ablated is not None and ablated is not first.ablated)
+            or (kind is not None and kind is not first.kind)
+        ):
+            for key, value, fixed in (("nodal", nodal, first.nodal),
+                                      ("ablated", ablated, first.ablated),
+                                      ("kind", kind, first.kind)):
+                if value is not None and value != fixed:
+                    shown = fixed.value if isinstance(fixed, FindingKind) else fixed
+                    chk.add(
+                        _lp(i, j) + key,
+                        f"fixed by the lesion's first entry ({first.where}: {_show(shown)}), "
+                        f"got {_show(raw.get(key))}",
+                    )
 
     raw_state = get("state")
     state: TargetState | NonTargetState | NewState | None
