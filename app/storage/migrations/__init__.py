@@ -1,0 +1,1 @@
+"""Alembic migrations of the reading database (run by ``app.storage.engine``)."""
