@@ -12,6 +12,12 @@
 
 Each study folder holds ``truth.json``: lesion centres in patient mm (LPS), long and short axis
 and mRECIST viable diameters in the axial plane through the centre, and the phase to measure on.
+
+With repositioning (the demo's default) the patient lies differently at each follow-up
+(:data:`~viewer.phantom.pose.DEMO_POSES`: a small roll about z plus a shift of several mm), so
+the same lesion has different patient coordinates at different time points, as in real
+follow-up scans; ``truth.json`` then gives the moved centres and angles and a ``patient_pose``
+entry with the exact mapping back to the baseline's patient space.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from viewer.phantom.anatomy import (
     Tissue,
     longest_viable_chord_mm,
 )
+from viewer.phantom.pose import DEMO_POSES, PatientPose
 from viewer.phantom.writer import PhantomGeometry, StudySpec, write_study
 
 
@@ -207,6 +214,7 @@ def generate_study(
     geometry: PhantomGeometry | None = None,
     phases: Sequence[str] = PHASES,
     seed: int = 0,
+    reposition: bool | PatientPose = False,
 ) -> StudyManifest:
     """Write one study of the demo (any geometry) with its ``truth.json``.
 
@@ -224,6 +232,11 @@ def generate_study(
         Which phases to write.
     seed
         Seed for noise and UIDs.
+    reposition
+        ``True`` moves the anatomy of a follow-up by the time point's
+        :data:`~viewer.phantom.pose.DEMO_POSES` entry (the baseline never moves); a
+        :class:`~viewer.phantom.pose.PatientPose` moves it by that pose; ``False`` (default)
+        keeps every time point in the baseline position.
     """
     geo = geometry or PhantomGeometry.small()
     lesions = (hcc_patient() if patient == 0 else crc_patient())[time_point]
@@ -233,11 +246,18 @@ def generate_study(
     )
     when = _DATES[time_point]
     descriptions, start_tag = _descriptions(patient, time_point)
+    if isinstance(reposition, PatientPose):
+        pose = reposition
+    else:
+        pose = DEMO_POSES[time_point] if reposition else PatientPose()
+    uid_seed = f"{seed}/{pid}/{time_point}/{geo}"
+    if not pose.is_identity:
+        uid_seed += f"/{pose}"
     spec = StudySpec(
         patient_name=name, patient_id=pid, patient_birth_date=birth, patient_sex=sex,
         study_datetime=when, study_description="CT LIVER MULTIPHASE (SYNTHETIC)",
         accession=f"DEMO{patient + 1}{time_point:03d}", series_descriptions=descriptions,
-        uid_seed=f"{seed}/{pid}/{time_point}/{geo}", signed_pixels=patient == 0,
+        uid_seed=uid_seed, signed_pixels=patient == 0,
         contrast_start_tag=start_tag,
     )
     shapes: list[tuple[Tissue, Shape]] = list(BACKGROUND)
@@ -246,7 +266,7 @@ def generate_study(
     folder = os.fspath(out_dir)
     os.makedirs(folder, exist_ok=True)
     series = write_study(folder, spec, geo, shapes, phases=phases,
-                         seed=seed * 1000 + patient * 10 + time_point)
+                         seed=seed * 1000 + patient * 10 + time_point, pose=pose)
     truth = {
         "synthetic": True,
         "patient_name": name,
@@ -265,8 +285,10 @@ def generate_study(
         },
         "series": {p: os.path.relpath(f, folder) for p, f in series.items()},
         "phase_delays_s": spec.phase_delays_s,
-        "lesions": [les.truth() for les in lesions],
+        "lesions": [_moved_truth(les.truth(), pose) for les in lesions],
     }
+    if not pose.is_identity:
+        truth["patient_pose"] = pose.to_json()
     truth_path = os.path.join(folder, "truth.json")
     with open(truth_path, "w", encoding="utf-8") as fp:
         json.dump(truth, fp, indent=2)
@@ -274,8 +296,18 @@ def generate_study(
                          series, truth_path)
 
 
+def _moved_truth(truth: dict[str, Any], pose: PatientPose) -> dict[str, Any]:
+    """Lesion truth after the anatomy moved by ``pose`` (diameters are unchanged)."""
+    if pose.is_identity:
+        return truth
+    centre = pose.apply(tuple(truth["centre_mm"]))
+    return {**truth, "centre_mm": [round(float(v), 3) for v in centre],
+            "long_axis_angle_deg": truth["long_axis_angle_deg"] + pose.rotation_z_deg}
+
+
 def generate_demo(
-    out_dir: str | os.PathLike[str], *, size: str = "small", seed: int = 0
+    out_dir: str | os.PathLike[str], *, size: str = "small", seed: int = 0,
+    reposition: bool = True,
 ) -> DemoManifest:
     """Write the demo data set.
 
@@ -290,6 +322,8 @@ def generate_demo(
         0.78 x 0.78 x 1 mm (450 MB) for benchmarks.
     seed
         Makes noise and UIDs reproducible: the same seed gives identical files.
+    reposition
+        Move the patient between time points (see :func:`generate_study`); on by default.
 
     Returns
     -------
@@ -305,7 +339,7 @@ def generate_demo(
         pid = "DEMO-HCC-01" if patient == 0 else "DEMO-CRC-02"
         studies.append(
             generate_study(os.path.join(root, pid, TIME_POINTS[tp]), patient=patient,
-                           time_point=tp, geometry=geo, seed=seed)
+                           time_point=tp, geometry=geo, seed=seed, reposition=reposition)
         )
     return DemoManifest(root, size, seed, tuple(studies))
 

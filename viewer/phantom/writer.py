@@ -31,6 +31,7 @@ from viewer.phantom.anatomy import (
     paint_slice,
     slice_coordinates,
 )
+from viewer.phantom.pose import PatientPose
 
 AXIAL = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 
@@ -205,6 +206,7 @@ def write_study(
     *,
     phases: Sequence[str] = PHASES,
     seed: int = 0,
+    pose: PatientPose | None = None,
 ) -> dict[str, str]:
     """Render and write one study: one series folder per phase.
 
@@ -222,6 +224,9 @@ def write_study(
         Phase names from :data:`~viewer.phantom.anatomy.PHASES`.
     seed
         Seed of the noise generator.
+    pose
+        Where the anatomy lies relative to its baseline position (``shapes`` are given in
+        baseline coordinates); ``None`` paints them where they are.
 
     Returns
     -------
@@ -244,6 +249,8 @@ def write_study(
         pos = geo.slice_position_mm(k)
         x, y, z = slice_coordinates(pos, geo.col_dir, geo.row_dir, geo.rows, geo.cols,
                                     geo.pixel_spacing_mm)
+        if pose is not None and not pose.is_identity:
+            x, y, z = pose.to_baseline(x, y, z)
         labels = paint_slice(shape_list, x, y, z)
         for phase in phases:
             hu = luts[phase][labels]
