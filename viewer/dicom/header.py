@@ -381,28 +381,23 @@ def _header_from_values(
             return default
         return int(struct.unpack_from("<H", raw)[0])
 
-    def nums(tag: int, count: int) -> tuple[float, ...] | None:
+    def numbers(tag: int) -> list[float] | None:
         raw = v.get(tag)
         if raw is None:
             return None
         try:
-            vals = _numbers(raw)
+            return _numbers(raw)
         except ValueError:
             raise FastHeaderUnsupported(
                 f"bad number in ({tag >> 16:04X},{tag & 0xFFFF:04X})"
             ) from None
-        return tuple(vals) if len(vals) == count else None
+
+    def nums(tag: int, count: int) -> tuple[float, ...] | None:
+        vals = numbers(tag)
+        return tuple(vals) if vals is not None and len(vals) == count else None
 
     def one(tag: int) -> float | None:
-        raw = v.get(tag)
-        if raw is None:
-            return None
-        try:
-            vals = _numbers(raw)
-        except ValueError:
-            raise FastHeaderUnsupported(
-                f"bad number in ({tag >> 16:04X},{tag & 0xFFFF:04X})"
-            ) from None
+        vals = numbers(tag)
         return vals[0] if vals else None
 
     def integer(tag: int) -> int | None:
