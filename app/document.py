@@ -32,6 +32,7 @@ from recist.model import (
     NonTargetState,
     Role,
     TargetState,
+    is_intrahepatic,
 )
 
 if TYPE_CHECKING:
@@ -181,8 +182,8 @@ class Lesion:
 
     @property
     def is_intrahepatic(self) -> bool:
-        """True when the organ is the liver (contract: ``"liver"`` marks intrahepatic)."""
-        return self.organ == "liver"
+        """True when the organ is the liver (the criteria engine's rule)."""
+        return is_intrahepatic(self.organ)
 
 
 @dataclass(frozen=True)

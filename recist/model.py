@@ -12,6 +12,14 @@ from datetime import date
 from enum import StrEnum
 from typing import NamedTuple
 
+from recist.thresholds import INTRAHEPATIC_ORGAN
+
+
+def is_intrahepatic(organ: str) -> bool:
+    """Whether ``organ`` marks an intrahepatic lesion (the contract's ``"liver"``, compared
+    without case or surrounding spaces)."""
+    return organ.strip().lower() == INTRAHEPATIC_ORGAN
+
 
 class Criteria(StrEnum):
     MRECIST = "mRECIST"
@@ -97,7 +105,7 @@ class LesionEntry(NamedTuple):
 
     @property
     def intrahepatic(self) -> bool:
-        return self.organ.strip().lower() == "liver"
+        return is_intrahepatic(self.organ)
 
     @property
     def size_tenth_mm(self) -> int | None:

@@ -26,6 +26,7 @@ from recist.model import (
     Role,
     TargetState,
     TimePoint,
+    is_intrahepatic,
 )
 from recist.thresholds import (
     DEFAULT_CONFIRMATION_MIN_DAYS,
@@ -373,7 +374,7 @@ def _parse_lesion(
         if state is None and raw_state is not None:
             chk.enum(raw, "state", _lp(i, j), NewState)
         needs_state = first.kind is FindingKind.LESION and not (
-            criteria is Criteria.MRECIST and first.organ.strip().lower() == "liver"
+            criteria is Criteria.MRECIST and is_intrahepatic(first.organ)
         )
         if needs_state and raw_state is None and criteria is not None:
             chk.add(

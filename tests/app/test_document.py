@@ -230,3 +230,12 @@ def test_random_edits_undo_to_original_and_redo_to_final(
     assert doc.study == final
     # The contract JSON (with its extras) carries the whole document.
     assert Study.from_read_json(final.to_read_json()) == final
+
+
+def test_intrahepatic_is_decided_as_the_engine_decides() -> None:
+    from recist.model import is_intrahepatic
+
+    for organ in ("liver", " Liver ", "LIVER", "lung", "liver dome?"):
+        lesion = Lesion("N1", Role.NEW, organ)
+        assert lesion.is_intrahepatic is is_intrahepatic(organ)
+    assert Lesion("N1", Role.NEW, " Liver ").is_intrahepatic
