@@ -38,28 +38,6 @@ def pct_text(tenths_pct: int | None) -> str:
     return ("+" if tenths_pct > 0 else "") + mm(tenths_pct) + " %"
 
 
-def target_value(entry: LesionEntry | None, criteria: Criteria) -> int | None:
-    """The value a target adds to the sum, or ``None`` when it is missing/not evaluated.
-
-    RECIST 1.1: long axis (short axis for nodes). mRECIST: viable diameter (short axis for
-    nodes, policy 4 / ambiguity A10). ``too_small`` counts 5 mm, ``absent`` 0.
-    """
-    if entry is None:
-        return None
-    state = entry.state
-    if state is TargetState.MEASURED:
-        if entry.nodal:
-            return entry.short_axis_tenth_mm
-        if criteria is Criteria.MRECIST:
-            return entry.viable_tenth_mm
-        return entry.long_axis_tenth_mm
-    if state is TargetState.TOO_SMALL:
-        return TOO_SMALL_VALUE_TENTH_MM
-    if state is TargetState.ABSENT:
-        return 0
-    return None
-
-
 def meets_pr(now: int, baseline: int) -> bool:
     """Decrease of at least 30 % from baseline: ``10*(B - N) >= 3*B``."""
     num, den = PR_DECREASE_RATIO
@@ -74,6 +52,40 @@ def meets_pd(now: int, nadir: int, floor_tenth_mm: int) -> bool:
     return increase > 0 and den * increase >= num * nadir and increase >= floor_tenth_mm
 
 
+_SHORT_AXIS = LesionEntry._fields.index("short_axis_tenth_mm")
+_LONG_AXIS = LesionEntry._fields.index("long_axis_tenth_mm")
+_VIABLE = LesionEntry._fields.index("viable_tenth_mm")
+
+
+def target_values(
+    tp: TimePoint, ids: tuple[str, ...], value_fields: tuple[int, ...]
+) -> list[int | None]:
+    """The value each target adds to the sum at ``tp``; ``None`` when it is missing or not
+    evaluated.
+
+    ``value_fields`` holds, per target, the LesionEntry field of its measured value: RECIST 1.1
+    the long axis, mRECIST the viable diameter, the short axis for nodes under both (policy 4,
+    ambiguity A10). ``too_small`` counts 5 mm, ``absent`` 0.
+    """
+    get = tp.by_id.get
+    values: list[int | None] = []
+    for lesion_id, value_field in zip(ids, value_fields, strict=True):
+        entry = get(lesion_id)
+        if entry is None:
+            values.append(None)
+            continue
+        state = entry.state
+        if state is TargetState.MEASURED:
+            values.append(entry[value_field])  # type: ignore[arg-type]  # a size field
+        elif state is TargetState.TOO_SMALL:
+            values.append(TOO_SMALL_VALUE_TENTH_MM)
+        elif state is TargetState.ABSENT:
+            values.append(0)
+        else:
+            values.append(None)
+    return values
+
+
 @dataclass(frozen=True, slots=True)
 class TargetBaseline:
     ids: tuple[str, ...]
@@ -83,44 +95,19 @@ class TargetBaseline:
     value_fields: tuple[int, ...] = ()
 
     def values(self, tp: TimePoint) -> list[int | None]:
-        """Each target's value at ``tp`` (as :func:`target_value`, inlined for speed)."""
-        get = tp.by_id.get
-        values: list[int | None] = []
-        for lesion_id, value_field in zip(self.ids, self.value_fields, strict=True):
-            entry = get(lesion_id)
-            if entry is None:
-                values.append(None)
-                continue
-            state = entry.state
-            if state is TargetState.MEASURED:
-                values.append(entry[value_field])  # type: ignore[arg-type]  # a size field
-            elif state is TargetState.TOO_SMALL:
-                values.append(TOO_SMALL_VALUE_TENTH_MM)
-            elif state is TargetState.ABSENT:
-                values.append(0)
-            else:
-                values.append(None)
-        return values
-
-
-_SHORT_AXIS = LesionEntry._fields.index("short_axis_tenth_mm")
-_LONG_AXIS = LesionEntry._fields.index("long_axis_tenth_mm")
-_VIABLE = LesionEntry._fields.index("viable_tenth_mm")
+        """Each target's value at ``tp`` (see :func:`target_values`)."""
+        return target_values(tp, self.ids, self.value_fields)
 
 
 def target_baseline(baseline: TimePoint, criteria: Criteria) -> TargetBaseline:
     entries = [e for e in baseline.lesions if e.role is Role.TARGET]
     if not entries:
         return TargetBaseline((), (), None)
-    values = [target_value(e, criteria) for e in entries]
-    total = sum(v for v in values if v is not None)
+    ids = tuple(e.id for e in entries)
     non_nodal = _VIABLE if criteria is Criteria.MRECIST else _LONG_AXIS
-    return TargetBaseline(
-        tuple(e.id for e in entries),
-        tuple(e.nodal for e in entries),
-        total,
-        tuple(_SHORT_AXIS if e.nodal else non_nodal for e in entries),
-    )
+    fields = tuple(_SHORT_AXIS if e.nodal else non_nodal for e in entries)
+    total = sum(v for v in target_values(baseline, ids, fields) if v is not None)
+    return TargetBaseline(ids, tuple(e.nodal for e in entries), total, fields)
 
 
 @dataclass(frozen=True, slots=True)
