@@ -270,7 +270,7 @@ class MainWindow(QMainWindow):
 
     def select_next_to_do(self) -> None:
         """Select the next baseline lesion without an entry at the current time point."""
-        todo = self._to_do()
+        todo = self.to_do()
         if todo:
             self.select_lesion(todo[0])
         else:
@@ -500,16 +500,9 @@ class MainWindow(QMainWindow):
 
     # ---- document -----------------------------------------------------------------------
 
-    def _to_do(self) -> list[str]:
-        if self._document is None or self._current is None:
-            return []
-        study = self._document.study
-        tp = study.timepoint(self._current)
-        baseline = study.timepoints[0].date if study.timepoints else None
-        done = {m.lesion_id for m in tp.measurements} if tp else set()
-        return [les.lesion_id for les in study.lesions
-                if les.role is not Role.NEW and les.lesion_id not in done
-                and study.measurement(les.lesion_id, baseline or self._current) is not None]
+    def to_do(self) -> list[str]:
+        """Lesions still to record at the current time point (the grid's case progress)."""
+        return self._grid.todo_lesions()
 
     def _refresh(self) -> None:
         if self._document is None:
@@ -519,7 +512,7 @@ class MainWindow(QMainWindow):
         self._grid.set_study(study, self._current)
         self._panel.set_summary(self._summary, self._current, study=study)
         self._editor.set_context(self._document, self._selected, self._current)
-        todo = len(self._to_do())
+        todo = len(self.to_do())
         criteria = Criteria(study.criteria).value
         self._criteria_box.setCurrentIndex(list(Criteria).index(Criteria(study.criteria)))
         self.setWindowTitle(

@@ -139,9 +139,17 @@ def test_drawing_without_a_selected_lesion_changes_nothing(
 
 def test_next_to_do_walks_the_baseline_lesions(qtbot: Any, demo: Demo, database: Path) -> None:
     window, db = open_window(qtbot, database, demo)
-    assert window._to_do() == ["T1", "T2", "NT1"]
+    assert window.to_do() == ["T1", "T2", "NT1"]
     window.select_next_to_do()
     assert window._selected == "T1"
+    day = window.document.study.timepoints[1].date  # type: ignore[union-attr]
+    # An entry without the value the criteria need is still to do; a state completes it.
+    window.push_edit(window.document.set_measurement_edit("T1", day))  # type: ignore[union-attr]
+    assert window.to_do() == ["T1", "T2", "NT1"]
+    window.push_edit(window.document.set_state_edit("T1", day, "too_small"))  # type: ignore[union-attr]
+    assert window.to_do() == ["T2", "NT1"] == window._grid.todo_lesions()
+    window.select_next_to_do()
+    assert window._selected == "T2"
     assert window._current == date.fromisoformat(
         str(window.document.study.timepoints[1].date))  # type: ignore[union-attr]
     db.close()
