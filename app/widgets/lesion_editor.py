@@ -9,8 +9,9 @@ inside signal blockers, so an undo never emits a new edit.
 
 from __future__ import annotations
 
+import math
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QFont
@@ -36,6 +37,7 @@ from app.document import (
     Role,
     StudyDocument,
 )
+from app.measuring import to_mm
 from app.widgets.lesion_grid import ROLE_TITLES, format_entry, lesion_site_text
 
 __all__ = ["LesionEditor", "parse_mm"]
@@ -83,7 +85,10 @@ def parse_mm(text: str) -> float | None:
         raise ValueError(f"{text!r} is not a number")
     if value < 0:
         raise ValueError(f"must be 0 mm or more, got {text}")
-    return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{text!r} is too large")
+    return to_mm(number)  # 0.1 mm half up, as the engine takes every size
 
 
 def _hint(lesion: Lesion, criteria: Criteria) -> str:

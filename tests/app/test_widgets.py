@@ -395,6 +395,9 @@ def test_parse_mm():
     assert parse_mm("") is None
     assert parse_mm(" 12,35 mm") == 12.4
     assert parse_mm("0") == 0.0
+    assert parse_mm("9.85") == 9.9  # half up, as recist takes sizes
+    with pytest.raises(ValueError):
+        parse_mm("1e400")
     with pytest.raises(ValueError):
         parse_mm("-0.1")
     with pytest.raises(ValueError):
