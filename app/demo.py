@@ -108,14 +108,13 @@ def build_demo_study(images: Path) -> Study:
     patient_folder = images / DEMO_PATIENT
     timepoints = []
     baseline_truth = _truth(patient_folder / DEMO_TIME_POINTS[0])
-    for name in DEMO_TIME_POINTS:
-        folder = patient_folder / name
-        series = _series_by_phase(folder)
+    series_of = {name: _series_by_phase(patient_folder / name) for name in DEMO_TIME_POINTS}
+    for name, series in series_of.items():
         timepoints.append(TimePoint(
-            _study_date(_truth(folder)),
+            _study_date(_truth(patient_folder / name)),
             tuple(sorted((phase, info.series_instance_uid) for phase, info in series.items())),
         ))
-    arterial = load_series(_series_by_phase(patient_folder / DEMO_TIME_POINTS[0])["arterial"])
+    arterial = load_series(series_of[DEMO_TIME_POINTS[0]]["arterial"])
     truth_by_id = {les["lesion_id"]: les for les in baseline_truth["lesions"]}
     lesions, entries = [], []
     for phantom_id, lesion_id, role, ablated in DEMO_LESIONS:

@@ -30,9 +30,9 @@ def run_workstation(database: str | None = None, images: str | None = None,
         print(f"mrecist: {exc}", file=sys.stderr)
         return 2
     repository = StudyRepository(db)
-    reads = repository.list_reads()
-    if read_id is None and reads:
-        read_id = reads[0].read_id
+    if read_id is None:
+        reads = repository.list_reads()
+        read_id = reads[0].read_id if reads else None
     app = QApplication.instance() or QApplication(sys.argv[:1])
     window = MainWindow(repository, Path(images) if images else None, user_id=user)
     if read_id is not None:
